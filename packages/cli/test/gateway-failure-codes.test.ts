@@ -46,7 +46,7 @@ const BY_CODE: Record<string, string> = {
   JOURNAL_LOCKED: '96', INPUT: '96', CROSS_SITE: '96', UNSOLICITED: '96', RAW_DIALECTS: '96',
   UPSTREAM_DOWN: '91', // a routing rule's upstream down: never written
   STORE_OTHER_BANK: '91', // the store's key recorded for another bank: the reversal refused before the write
-  TRANSACTION_LOG: '96', TRANSACTION_LOG_LOCKED: '96', TRANSACTION_RECORD: '96', TRANSACTION_QUERY: '96', SAF: '96',
+  TRANSACTION_LOG: '96', TRANSACTION_LOG_LOCKED: '96', TRANSACTION_RECORD: '96', TRANSACTION_QUERY: '96', TRANSACTION_BUSY: '96', SAF: '96',
 };
 
 test('gateway failure codes – 91 only for a connector code raised before the request was written; 68 for one written or maybe written (reversed); 96 for a code that says neither', () => {

@@ -297,7 +297,7 @@ export interface Dialect {
   /**
    * The response codes (field 39) that mean "approved", in the width the dialect gives field 39 (`isApproved` in
    * `approval.ts` is the one reader). Default `["000"]` when field 39 has 3 fixed characters (`n`, `an` or `ans`),
-   * `["00"]` otherwise; the built-in `smartvista` has `["000"]`.
+   * `["0000"]` when it has 4 fixed characters, `["00"]` otherwise; the built-in `smartvista` has `["000"]`.
    */
   approvalCodes?: string[];
   /**

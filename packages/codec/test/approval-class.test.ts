@@ -102,10 +102,13 @@ test('approval class – a 4-wide field 39 (the 2003 edition): every 0xxx moved 
   const named = dialectFromJson({ name: 'cmf', extends: 'iso87ascii', fields: { '39': f39 }, approvalCodes: ['0000'] });
   const emptyClass = dialectFromJson({ name: 'cmf', extends: 'iso87ascii', fields: { '39': f39 }, approvalClass: [] });
   const ownClass = dialectFromJson({ name: 'cmf', extends: 'iso87ascii', fields: { '39': f39 }, approvalCodes: ['0000'], approvalClass: ['0000'] });
-  for (const dialect of [wide, named, emptyClass, ownClass]) {
+  for (const dialect of [wide, named, emptyClass]) {
     for (const mti of ['0210', '1110', '2210', undefined]) {
       for (const code of ['0000', '0001', '0002', '0003']) assert.ok(isApprovalClass(dialect, code, mti), `${code} ${mti}`);
       for (const code of ['1000', '1016', '2004', '9001']) assert.ok(!isApprovalClass(dialect, code, mti), `${code} ${mti}`);
     }
   }
+  // A class named (a private network whose 0xxx holds declines) is the dialect's word (sr69m #1).
+  assert.ok(isApprovalClass(ownClass, '0000', '0210'));
+  assert.ok(!isApprovalClass(ownClass, '0051', '0210'), 'a named class is honoured');
 });

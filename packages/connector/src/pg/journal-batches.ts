@@ -118,6 +118,7 @@ export abstract class PgJournalBatches extends PgJournalLeases {
     const leases = batch.map((d) => this.held.get(d.id));
     const since = this.heldSince();
     const unseen = new Map<string, Error>(); // a retry of unknown fate: each its dones maybe committed, reopened as such
+    const refused = new Map<string, Error>(); // a retry refused before it was written: pending and held here still
     try {
       const retires = batch.map((d) => this.retiring.delete(d.id));
       // The lock named by its key and by the session that took it (its key is the same after a restart of this name),
@@ -137,7 +138,9 @@ export abstract class PgJournalBatches extends PgJournalLeases {
         if (again.length > 0 && (await this.holding('mark entries done').catch(() => false))) {
           const retaken = this.heldSince();
           const more = await run(again).then((r) => r.rows, (err: unknown) => {
-            for (const i of again) unseen.set(batch[i]?.id as string, this.failure('cannot mark entries done', err));
+            // Refused before it was written (`notCommitted`): pending and held here, nothing to reopen (sr69m #2).
+            const into = notCommitted(err) ? refused : unseen;
+            for (const i of again) into.set(batch[i]?.id as string, this.failure('cannot mark entries done', err));
             return [];
           });
           // Refused again (the lock lost once more since it was taken): told as the first refusal is; not run again.
@@ -156,6 +159,8 @@ export abstract class PgJournalBatches extends PgJournalLeases {
       const ok = marked.has(d.id) || ANSWERED.has(d.outcome);
       const failed = ok ? undefined : unseen.get(d.id);
       if (failed !== undefined) return (this.unseenDone(d, leases[i]), this.held.delete(d.id), failed);
+      const notWritten = ok ? undefined : refused.get(d.id);
+      if (notWritten !== undefined) return notWritten;
       this.held.delete(d.id);
       this.doneUnseen.delete(d.id);
       return ok ? undefined : leaseLost(d.id);
