@@ -66,7 +66,6 @@ test('gateway flags – every count or duration that takes 0 is one where 0 has 
     'shutdown-deadline', // abort at once
     'stats-port', // any port
     'transaction-retention', // forever
-    'unanswered-limit', // never closed for requests unanswered
     'upstream-port', // refused by --upstream-host's check, as a port to connect to
   ]);
 });

@@ -321,8 +321,7 @@ export class ChannelFactory {
     const since = this.upSince.get(channel);
     this.upSince.delete(channel);
     const askedFor = this.askedFor(channel);
-    // Closed for requests in a row unanswered with none answered on it (its host answers echoes only): no success.
-    if (since !== undefined && channel.unanswered.proved && (channel.heardFrom || performance.now() - since >= this.backoff.ceiling)) this.backoff.reset();
+    if (since !== undefined && (channel.heardFrom || performance.now() - since >= this.backoff.ceiling)) this.backoff.reset();
     if (this.stopped) return undefined;
     if (askedFor) return this.retryIn;
     if (since === undefined) {

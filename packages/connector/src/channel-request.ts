@@ -117,8 +117,6 @@ export interface ChannelHost {
   closed(channel: Channel, err: Iso8583Error | undefined): void;
   /** Sends an echo test (0800, field 70 = 301) on an idle channel. */
   echo(channel: Channel): void;
-  /** `count` requests in a row timed out on the channel, none answered between (`unansweredLimit`): it is closed. */
-  unanswered(channel: Channel, count: number): void;
   /** Something went wrong on the channel that fails no request by itself (an undecodable message, broken framing). */
   problem(channel: Channel, err: Iso8583Error): void;
 }

@@ -28,7 +28,6 @@ import { isSent } from './late-keys.js';
 import type { LateKeys } from './late-keys.js';
 import { PeerChannels, PendingRequests, answerTarget } from './channel-peers.js';
 import { answersMti, isRequestMti } from './match-key.js';
-import { UnansweredRun } from './channel-unanswered.js';
 
 /**
  * Most bytes a connection holds unwritten (the host does not read them: its socket's buffer is full) before it is
@@ -63,7 +62,6 @@ export class Channel {
   private lastReceived = this.lastActivity;
   /** Whether a frame came from the host on it (an answer, a sign-on or echo reply, a host request): the link proved itself. */
   heardFrom = false;
-  /** Its requests timed out in a row, none answered between (`unansweredLimit`). */ readonly unanswered = new UnansweredRun();
   private readonly stream: MessageStream;
   private open = true;
   private echoTimer: NodeJS.Timeout | undefined;
@@ -248,11 +246,9 @@ export class Channel {
     this.pending.delete(req.key);
     this.late.timedOut(req.key, req.echo7, req);
     req.reject(err ?? connectorError('ISO8583_ERR_CONNECTOR_TIMEOUT', `no response within ${req.timeout} ms`, { mti: req.mti }));
-    if (err !== undefined) return;
     // Its frame still in the socket's buffer after a full wait (UNREAD_WAIT_MS): the host reads nothing (a slow link drains it).
     const full = req.timeout >= Math.min(UNREAD_WAIT_MS, this.host.options.requestTimeout);
-    if (full && this.stream.queuedBytes - this.stream.unsentBytes < req.end) this.unread(`a request still unwritten after its ${req.timeout} ms timeout`);
-    if (this.isOpen && !this.host.isNetworkRequest(req.mti) && this.unanswered.timedOut(this.host.options.unansweredLimit)) this.host.unanswered(this, this.unanswered.count);
+    if (err === undefined && full && this.stream.queuedBytes - this.stream.unsentBytes < req.end) this.unread(`a request still unwritten after its ${req.timeout} ms timeout`);
   }
 
   /**
@@ -340,7 +336,6 @@ export class Channel {
       }
       this.pending.delete(key);
       clearTimeout(req.timer);
-      if (!this.host.isNetworkRequest(req.mti)) this.unanswered.answered();
       this.late.answered(key, req.echo7, message, req);
       req.resolve({ message, header, latency: performance.now() - req.start, body: payload, dialect: this.host.codec.dialect });
       return;

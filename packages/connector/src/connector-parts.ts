@@ -149,7 +149,6 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
     networkRequest: (channel, message, header) => network.answer(channel, message, header),
     closed,
     echo: (channel) => network.echo(channel),
-    unanswered: (channel, count) => network.unanswered(channel, count),
     problem: (_channel, err) => error(err),
   };
   const factory = new ChannelFactory(host, network, logger, {

@@ -103,19 +103,6 @@ export class NetworkManagement {
       .finally(() => this.echoing.delete(channel));
   }
 
-  /**
-   * `count` requests in a row timed out on `channel` with no answer to one between (`unansweredLimit`: a host whose
-   * network layer answers echo tests while its authorisations hang): closed as an unanswered echo closes it, its
-   * pending requests failing with `CONNECTION_LOST` (unknown outcomes reversed at this host); without `signOn`, with
-   * `echoInterval` set, a new connection then answers an echo before it is used (with neither, the host may not answer
-   * network management at all: the new connection is used after the reconnect backoff).
-   */
-  unanswered(channel: Channel, count: number): void {
-    if (this.options.echoInterval > 0) this.mute = true;
-    channel.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST', unanswered: count }, 'requests in a row not answered: closing the connection');
-    channel.destroy(connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', `${count} requests in a row not answered on connection ${channel.id}`));
-  }
-
   /** Forgets a closed connection. */
   forget(channel: Channel): void {
     this.echoing.delete(channel);

@@ -193,15 +193,6 @@ export interface ConnectorOptions {
    * 2147483647 (`MAX_TIMER_DELAY`). Default 0.
    */
   echoInterval?: number;
-  /**
-   * Requests (not network management) in a row that time out on one connection, with no answer to one between, before
-   * the connection is closed as an unanswered echo closes it: a host whose network layer answers echo tests and sign-on
-   * while its authorisations hang is found, and an upstream group moves its traffic. Its pending requests fail with
-   * `CONNECTION_LOST` (unknown outcomes reversed at this host); the next connection signs on (or, without `signOn`,
-   * answers an echo) before it is used, and the reconnect backoff grows while no request is answered. A late answer
-   * does not reset the count (its request already failed). 0 = off; at most 1000000. Default 0 (the gateway's: 5).
-   */
-  unansweredLimit?: number;
   /** Sign on (0800, field 70 = 001; 1804, field 24 = 801 with a 1993 dialect) on every new connection. Default `false`. */
   signOn?: boolean;
   /** Sign off (0800, field 70 = 002; 1804, field 24 = 802 with a 1993 dialect) before closing each connection. Default `false`. */
@@ -296,7 +287,6 @@ export interface ResolvedConnectorOptions {
   readonly matchKey: readonly string[];
   readonly maxInFlight: number;
   readonly echoInterval: number;
-  readonly unansweredLimit: number;
   readonly signOn: boolean;
   readonly signOff: boolean;
   readonly terminalQueue: Readonly<Required<TerminalQueueOptions>>;

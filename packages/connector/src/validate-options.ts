@@ -173,7 +173,6 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     matchKey: Object.freeze(copy.matchKey as string[]),
     maxInFlight: copy.maxInFlight as number,
     echoInterval: copy.echoInterval as number,
-    unansweredLimit: copy.unansweredLimit as number,
     signOn: copy.signOn as boolean,
     signOff: copy.signOff as boolean,
     terminalQueue: Object.freeze(copy.terminalQueue as Required<TerminalQueueOptions>),

@@ -180,11 +180,6 @@ export interface GatewayConfig {
   requestTimeout: number;
   /** Milliseconds between echo tests (0800/301) on an idle upstream link; 0 turns them off. Default 60000. */
   echoInterval: number;
-  /**
-   * Requests in a row timed out on an upstream link, none answered between (answers to echo tests do not count), before
-   * the link is closed as an unanswered echo closes it (the connector's `unansweredLimit`); 0 = off. Default 5.
-   */
-  unansweredLimit: number;
   /** Milliseconds before the first try to reconnect an upstream link, doubled per failure up to `reconnectMaxDelay`. Default 100. */
   reconnectDelay: number;
   /** Longest milliseconds between tries to reconnect an upstream link; at least `reconnectDelay`. Default 30000. */

@@ -26,8 +26,6 @@ export const SOCKETQUEUE_DEFAULTS: Readonly<Partial<GatewayConfig>> = Object.fre
   clientCloseAfterReply: true,
   httpEnabled: false,
   echoInterval: 0,
-  // SocketQueue never closes its bank link for requests unanswered.
-  unansweredLimit: 0,
   requestTimeout: 35_000,
   socketqueueAnswers: true,
   terminalQueue: true,

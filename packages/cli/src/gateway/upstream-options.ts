@@ -167,7 +167,6 @@ function ownOptions(
     // not the connector's own 10 s: with three upstreams down and --request-timeout 2000 an HTTP answer took 10.02 s.
     pool: { min: 1, max: 1, acquireTimeout: Math.min(c.requestTimeout, DEFAULT_ACQUIRE_TIMEOUT) },
     echoInterval: c.echoInterval,
-    unansweredLimit: config.unansweredLimit,
     // The backoff between tries to link the bank again (its own when it gives one): reconnect.ts.
     reconnect: reconnectOptions(c),
     signOn: c.signOn,
