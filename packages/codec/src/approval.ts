@@ -74,8 +74,8 @@ const APPROVAL_CLASS_1987: readonly string[] = Object.freeze(['00', '08', '10', 
  * (partial), `11` (VIP) and `16`, also written in 3 digits where the dialect's field 39 has 3 (`010` in SmartVista's;
  * `051`, `096` are declines there, as `51`, `96`); a dialect's `approvalClass`, when it has one, in place of the
  * standard's; and a code of 4 characters of the 2003 edition's approval class (`0xxx`: `0000`, `0002` partial, `0003`
- * VIP, ...) under every dialect that names no `approvalClass` or an empty one (a 4-wide field 39, jPOS CMF's `n 4`:
- * sr69q #1-#3); a private network whose `0xxx` holds declines names its class (sr69m #1: a flow's verdict and an
+ * VIP, ...) under a dialect whose field 39 has 4 fixed characters (jPOS CMF's `n 4`: sr69q #1-#3) and that names
+ * no `approvalClass` or an empty one; a private network whose `0xxx` holds declines names its class (sr69m #1: a flow's verdict and an
  * overtaken reversal read "approved" as "nothing to reverse").
  * Stats, accounting and transaction records keep calling "approved" only the dialect's codes
  * ({@link isApproved}); this is for undoing what the client never learned of.
@@ -93,8 +93,9 @@ export function isApprovalClass(dialect: ApprovalDialect & Pick<Dialect, 'versio
   // A network whose codes depart from the standard's (its `11`, or its `0051`, a decline) names its own class.
   const own = dialect.approvalClass;
   if (own !== undefined && own.length > 0) return own.includes(responseCode);
-  // The 2003 edition (a 4-character field 39) approves with its whole 0xxx class, an empty approvalClass too.
-  if (responseCode.length === 4 && responseCode.charCodeAt(0) === 0x30) return true;
+  // The 2003 edition (a fixed 4-character field 39) approves with its whole 0xxx class, an empty approvalClass too; a
+  // dialect of another width reads a 4-character code by its own edition (`0005` in a 1987 answer: no approval).
+  if (responseCode.length === 4 && responseCode.charCodeAt(0) === 0x30 && speaksFourCharacterCodes(dialect)) return true;
   if (own !== undefined) return false;
   // Read as written: responseCodeFor writes 1987 codes for every MTI but a 1xxx one (a 2xxx too).
   const edition = typeof mti === 'string' && mti.length === 4 ? (carriesActionCodes(mti) ? '1993' : '1987') : dialectVersion(dialect);

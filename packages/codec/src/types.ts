@@ -304,7 +304,7 @@ export interface Dialect {
    * The response codes (field 39) of answers that moved money besides the `approvalCodes` (`isApprovalClass` in
    * `approval.ts`: an approval its client never got is reversed), in the width the dialect gives field 39: the
    * standard's approval class replaced, for a private network where one of its codes means a decline (`["00", "08",
-   * "10", "16"]`: its `11` declines; `[]`: only the `approvalCodes`; a JSON dialect file's `null`: the standard's, not
+   * "10", "16"]`: its `11` declines; `[]`: only the `approvalCodes`, and for a 4-character field 39 the 2003 edition's `0xxx`; a JSON dialect file's `null`: the standard's, not
    * the class of the dialect it extends). Default: the standard's class of the dialect's
    * edition (1987: `00`, `08`, `10`, `11`, `16`, also in 3 digits where field 39 has 3; 1993: `000`-`099`).
    */

@@ -23,9 +23,9 @@ test('approval class – a dialect\'s own approval codes count; an absent or non
   const own = { approvalCodes: ['Y1'] };
   assert.equal(isApprovalClass(own, 'Y1'), true);
   assert.equal(isApprovalClass(own, '10'), true);
-  for (const code of [undefined, null, 0, 10, '', '1', '1000']) assert.equal(isApprovalClass(own, code), false, String(code));
-  // A 4-character 0xxx is the 2003 edition's approval class in every dialect (sr69q #1: reversing too much is the safe side).
-  assert.equal(isApprovalClass(own, '0000'), true);
+  for (const code of [undefined, null, 0, 10, '', '1', '1000', '0000']) assert.equal(isApprovalClass(own, code), false, String(code));
+  // A 4-character 0xxx is the 2003 edition's approval class under a fixed 4-character field 39 only (test below).
+  assert.equal(isApprovalClass({ ...own, fields: { '39': { name: 'response code', type: 'n', length: 4, encoding: 'ascii' } } }, '0000'), true);
 });
 
 test('approval class – a 1987 dialect with a 3-digit field 39 (SmartVista): 000 and 010 moved money; 051, 096, 005 are declines', () => {

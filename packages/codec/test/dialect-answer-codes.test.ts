@@ -60,6 +60,9 @@ test('answerCodes – a JSON dialect file names them (4 characters for a 4-wide 
     }
   };
   assert.deepEqual(problems({ '91': '0091' }), ['answerCodes.91'], 'the 2003 edition reads 0091 as approved');
+  // A network naming its own approval class still may not answer 0xxx of its own: a terminal reads the standard (sr69z #1).
+  const named = (): unknown => dialectFromJson({ name: 'cmf', extends: 'iso87ascii', fields: { '39': f39 }, approvalClass: ['0000', '0002'], answerCodes: { '91': '0091' } });
+  assert.throws(named, (err: unknown) => isIso8583Error(err) && (err.problems ?? []).some((p) => p.field === 'answerCodes.91'));
   assert.deepEqual(problems({ '91': '901' }), ['answerCodes.91'], 'not as wide as field 39 (n 4)');
   assert.deepEqual(problems({ '05': '9005' }).length, 1, 'not a code the gateway answers with');
   assert.equal(dialectFromJson({ name: 'sv', extends: 'smartvista', answerCodes: null }).answerCodes, undefined);

@@ -35,7 +35,7 @@ export const INBOUND_ERROR_CODES = {
     'No complete message within `firstMessageTimeout` of accept (TLS handshake included); the connection is closed.',
   ISO8583_ERR_INBOUND_READ_TIMEOUT: 'A frame was started but not completed within `readTimeout`; the connection is closed, once the requests read before it are answered.',
   ISO8583_ERR_INBOUND_IDLE_TIMEOUT: 'No bytes and no message in flight for `idleTimeout`; the connection is closed.',
-  ISO8583_ERR_INBOUND_TLS: 'A TLS handshake failed (bad or missing client certificate with `requestCert`, protocol error).',
+  ISO8583_ERR_INBOUND_TLS: "A TLS handshake failed (bad or missing client certificate with `requestCert`, protocol error, the client's close during it: one refusing the endpoint's certificate; `certificate` names the endpoint's own when it is outside its validity).",
   ISO8583_ERR_INBOUND_SOCKET: 'A connection failed (reset by the peer, write after the peer left); the connection is closed.',
   ISO8583_ERR_INBOUND_LATE_REPLY:
     'A sequence settled after its `sequenceTimeout` (the client already had its timeout answer): the late result is not sent; it is logged, counted and handed to `onLateResult`.',

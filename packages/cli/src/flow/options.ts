@@ -235,7 +235,7 @@ export function inboundProblems(name: string, options: Options): FieldProblem[] 
  * with its whole `0xxx` class) is refused at `/inboundEndpoints/NAME/dialect` (start and `--check`) when it does not
  * name a code of its own for each of the toolkit's own answers (`answerCodes`: 30, 68, 91, 94, 96; the endpoint's own
  * `30` and `96` would go out as `0030`, `0096`, approvals there: sr68j #1): the codec's `unmappedOwnAnswerCodesReason`,
- * the gateway's text too. Its approvals need no naming: the codec reads a 4-character `0xxx` as approval class and
+ * the gateway's text too. Its approvals need no naming: the codec reads a 4-character `0xxx` as approval class (unless the dialect names its class) and
  * defaults its `approvalCodes` to `0000` (sr69q #1-#3). Read once per endpoint at load; nothing per message.
  */
 function wideCodeProblems(name: string, options: Options): FieldProblem[] {

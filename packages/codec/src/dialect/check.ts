@@ -336,9 +336,10 @@ function answerCodeProblems(dialect: Dialect, width: number | undefined, problem
     if (speaksResponseCodes1987(dialect)) continue;
     const problem = codeProblem(code, width);
     if (problem !== undefined) add(problems, `answerCodes.${key}`, problem);
-    // A 4-character field 39 (jPOS CMF, the 2003 edition) approves with its whole 0xxx class (isApprovalClass), and
-    // accepts a reversal or network management message with 4000, 8000 (the 1993 400, 800 widened: sr69q #7).
-    else if (isApprovalClass(dialect, code) || ACCEPTED_CLASSES.some((mti) => isAcceptedFor(dialect, code, mti) || code === `${acceptedActionCode(mti[1] as string) ?? ''}0`)) {
+    // A 4-character field 39 (jPOS CMF, the 2003 edition) approves with its whole 0xxx class (isApprovalClass; refused
+    // here whatever approvalClass the dialect names: a terminal reads the standard: sr69z #1), and accepts a reversal or
+    // network management message with 4000, 8000 (the 1993 400, 800 widened: sr69q #7).
+    else if (isApprovalClass(dialect, code) || (typeof code === 'string' && code.length === 4 && code.charCodeAt(0) === 0x30) || ACCEPTED_CLASSES.some((mti) => isAcceptedFor(dialect, code, mti) || code === `${acceptedActionCode(mti[1] as string) ?? ''}0`)) {
       add(problems, `answerCodes.${key}`, `${String(code)} says approved or accepted: the toolkit's own ${key} answer must not`);
     }
   }
