@@ -14,24 +14,16 @@ import { answer, purchase } from './peer.js';
 import { peerAndConnector } from './helpers/setup.js';
 import { lockRelay } from './helpers/pg-lock-relay.js';
 import type { LockRelay } from './helpers/pg-lock-relay.js';
-import { entry, sql } from './helpers/pg-owner-lock.js';
+import { DONE_STATEMENT, entry, onlyRow } from './helpers/pg-owner-lock.js';
 
 /** Far longer than the test: the reversal's own attempt and the lease renewal never run during it. */
 const LONG = 600_000;
-const DONE_STATEMENT = 'SET done_at = now(), outcome = d.outcome';
 
 let cluster: PostgresCluster;
 before(async () => {
   cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
-
-/** The row of the only SAF entry: pending (reopened) or done, and its outcome. */
-async function row(url: string): Promise<{ pending: boolean; outcome: string | null }> {
-  const [found] = await sql<{ pending: boolean; outcome: string | null }>(url, 'SELECT done_at IS NULL AS pending, outcome FROM iso8583_saf');
-  assert.ok(found !== undefined, 'the entry is in the store');
-  return found;
-}
 
 /**
  * A journal through a relay whose entry `u1` had its `not-needed` committed unseen, the store then away, and whose
@@ -53,7 +45,7 @@ async function owedAndAway(t: TestContext, database: string, closeTimeout: numbe
   await assert.rejects(failing, { code: 'ISO8583_ERR_CONNECTOR_STORE' });
   relay.away(true);
   assert.equal(await live.reopen('u1', performance.now() + 300), false, 'not reopened while the store is away');
-  assert.deepEqual(await row(url), { pending: false, outcome: 'not-needed' }, 'done in the store, as the lost commit left it');
+  assert.deepEqual(await onlyRow(url), { pending: false, outcome: 'not-needed' }, 'done in the store, as the lost commit left it');
   return { url, relay, live, lines };
 }
 
@@ -63,7 +55,7 @@ test('a reopen past its deadline counts as not stored, and is tried on until the
   assert.equal(live.notStored(), 1, 'the owed reversal is not in the store');
   relay.away(false);
   await waitUntil(() => live.notStored() === 0, { what: 'the reopen stored once the store is back', timeoutMs: 15_000 });
-  assert.deepEqual(await row(url), { pending: true, outcome: null }, 'reopened by the tries that went on');
+  assert.deepEqual(await onlyRow(url), { pending: true, outcome: null }, 'reopened by the tries that went on');
 });
 
 test('a close while the store is away hands the owed entry back until the store is back within its bound', async (t) => {
@@ -74,7 +66,7 @@ test('a close while the store is away hands the owed entry back until the store 
   await waitUntil(() => relay.away(true) >= refused + 3, { what: 'three tries of the hand-back while the store is away', timeoutMs: 15_000 });
   relay.away(false);
   await within(closing, 20_000, 'the close once the store is back');
-  assert.deepEqual(await row(url), { pending: true, outcome: null }, 'reopened by the hand-back (before the fix: one try, done for ever)');
+  assert.deepEqual(await onlyRow(url), { pending: true, outcome: null }, 'reopened by the hand-back (before the fix: one try, done for ever)');
   assert.equal(live.notStored(), 0);
 });
 
@@ -86,7 +78,7 @@ test('a close whose bound passes with the store away: the owed entry stays count
   assert.ok(line !== undefined, 'the close says the reversal is NOT in the database');
   assert.equal(line.level, 50);
   assert.equal(line.notStored, 1);
-  assert.deepEqual(await row(url), { pending: false, outcome: 'not-needed' });
+  assert.deepEqual(await onlyRow(url), { pending: false, outcome: 'not-needed' });
 });
 
 test('the connector counts the owed reversal as not durable (safNotStored, safNotDurable) until its reopen is stored', async (t) => {
@@ -116,5 +108,5 @@ test('the connector counts the owed reversal as not durable (safNotStored, safNo
   relay.away(false);
   await waitUntil(() => connector.stats().safNotStored === 0, { what: 'the reopen stored once the store is back', timeoutMs: 15_000 });
   assert.equal(connector.stats().safNotDurable, 0);
-  assert.deepEqual(await row(url), { pending: true, outcome: null });
+  assert.deepEqual(await onlyRow(url), { pending: true, outcome: null });
 });

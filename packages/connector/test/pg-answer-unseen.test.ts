@@ -13,24 +13,16 @@ import { answer, purchase } from './peer.js';
 import { peerAndConnector } from './helpers/setup.js';
 import { lockRelay } from './helpers/pg-lock-relay.js';
 import type { LockRelay } from './helpers/pg-lock-relay.js';
-import { entry, sql } from './helpers/pg-owner-lock.js';
+import { DONE_STATEMENT, entry, onlyRow, sql } from './helpers/pg-owner-lock.js';
 
 /** Far longer than the test: the reversal's own attempt never runs during it (only `answered` can reopen the entry). */
 const LONG = 600_000;
-const DONE_STATEMENT = 'SET done_at = now(), outcome = d.outcome';
 
 let cluster: PostgresCluster;
 before(async () => {
   cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
-
-/** The row of the only SAF entry: pending (reopened) or done, and its outcome. */
-async function row(url: string): Promise<{ pending: boolean; outcome: string | null }> {
-  const [found] = await sql<{ pending: boolean; outcome: string | null }>(url, 'SELECT done_at IS NULL AS pending, outcome FROM iso8583_saf');
-  assert.ok(found !== undefined, 'the entry is in the store');
-  return found;
-}
 
 /** A connector whose SAF journal goes through a relay to a new database; the peer approves every request. */
 async function node(t: TestContext, database: string): Promise<{ url: string; relay: LockRelay; request: () => Promise<unknown> }> {
@@ -58,7 +50,7 @@ test('a not-needed committed unseen: the request fails (reversing it) only once 
   const err = await within(failing.then(() => undefined, (e: unknown) => e), 20_000, 'the request to fail');
   assert.equal((err as { code?: string } | undefined)?.code, 'ISO8583_ERR_CONNECTOR_STORE');
   // Before the fix the failure came while the row was `not-needed` (done: no claim, no later start sends it).
-  assert.deepEqual(await row(url), { pending: true, outcome: null }, 'the reversal is in the store before the caller is told');
+  assert.deepEqual(await onlyRow(url), { pending: true, outcome: null }, 'the reversal is in the store before the caller is told');
 });
 
 test('the store away after the lost reply: no answer while the entry cannot be reopened, the failure once the store is back and it is', async (t) => {
@@ -73,11 +65,11 @@ test('the store away after the lost reply: no answer while the entry cannot be r
   // The reopen is tried (and refused) several times: the caller is not answered meanwhile.
   await waitUntil(() => relay.away(true) >= 3, { what: 'three tries to reach the store while it is away', timeoutMs: 15_000 });
   assert.equal(settled, false, 'no answer while the reversal is not in the store');
-  assert.deepEqual(await row(url), { pending: false, outcome: 'not-needed' }, 'still done as the lost commit left it');
+  assert.deepEqual(await onlyRow(url), { pending: false, outcome: 'not-needed' }, 'still done as the lost commit left it');
   relay.away(false);
   const err = await within(failing, 20_000, 'the request to fail once the store is back');
   assert.equal((err as { code?: string } | undefined)?.code, 'ISO8583_ERR_CONNECTOR_STORE');
-  assert.deepEqual(await row(url), { pending: true, outcome: null }, 'reopened before the caller is told');
+  assert.deepEqual(await onlyRow(url), { pending: true, outcome: null }, 'reopened before the caller is told');
 });
 
 test('a node that closes after its reopen ran out of time hands the entry back with its lease: reopened, and another node takes the reversal', async (t) => {
@@ -97,7 +89,7 @@ test('a node that closes after its reopen ran out of time hands the entry back w
   assert.equal(await live.reopen('u1', performance.now() + 300), false, 'not reopened while the store is away');
   relay.away(false);
   await live.close();
-  assert.deepEqual(await row(url), { pending: true, outcome: null }, 'reopened by the hand-back at close');
+  assert.deepEqual(await onlyRow(url), { pending: true, outcome: null }, 'reopened by the hand-back at close');
   const other = new PgJournal({ url, lease: LONG, owner: 'other-node' });
   t.after(() => other.close());
   assert.deepEqual((await other.open()).map((e) => e.id), ['u1'], 'another node takes the reversal over');
@@ -120,5 +112,5 @@ test('a lease renewal that ran while the not-needed was in flight (it found the 
   done.cut();
   await assert.rejects(failing, { code: 'ISO8583_ERR_CONNECTOR_STORE' });
   assert.equal(await live.reopen('u2', performance.now() + 10_000), true);
-  assert.deepEqual(await row(url), { pending: true, outcome: null }, 'reopened');
+  assert.deepEqual(await onlyRow(url), { pending: true, outcome: null }, 'reopened');
 });

@@ -4,6 +4,7 @@
  * server ended without the node seeing it. Also the terminal locks of a database, for the terminal lock's tests. The
  * server may be shared by other test files (sharedPostgres): what reads `pg_locks` looks at its own database only.
  */
+import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
@@ -124,4 +125,14 @@ export async function nodePair(t: TestContext, database: string): Promise<{ clus
   await a.open();
   await b.open();
   return { cluster, url, relay, a, b };
+}
+
+/** The statement of a `not-needed` done (`DONE`), for a relay to hold: the pg-answer-unseen tests cut it after its commit. */
+export const DONE_STATEMENT = 'SET done_at = now(), outcome = d.outcome';
+
+/** The row of the only SAF entry of the database at `url`: pending (reopened) or done, and its outcome. */
+export async function onlyRow(url: string): Promise<{ pending: boolean; outcome: string | null }> {
+  const [found] = await sql<{ pending: boolean; outcome: string | null }>(url, 'SELECT done_at IS NULL AS pending, outcome FROM iso8583_saf');
+  assert.ok(found !== undefined, 'the entry is in the store');
+  return found;
 }
